@@ -15,6 +15,9 @@ from assistant.knowledge_base import SEARCH_THRESHOLD, Entry, KnowledgeBase
 
 KNOWLEDGE_BASE = KnowledgeBase.load()
 ENTITY_TYPES = {"therapy", "exercise", "test", "technique"}
+# A topic ranked at least this high beside a low-mood or medical-advice
+# intent is answered too (see ActionAnswerMixedQuestion).
+MIXED_QUESTION_CONFIDENCE = 0.2
 
 
 def named_entity_values(tracker: Tracker) -> List[Text]:
@@ -83,6 +86,33 @@ class ActionTellMore(Action):
             related = KNOWLEDGE_BASE.overview(topic).related
             dispatcher.utter_message(response="utter_topic_done", buttons=topic_buttons(list(related)))
             return []
+        return send_entry(dispatcher, tracker, entry)
+
+
+class ActionAnswerMixedQuestion(Action):
+    """After a low-mood or medical-advice reply, still answers a topic question
+    asked in the same message ("I feel low, would walking help?"), when the
+    classifier ranked a topic confidently enough. Safety replies come first and
+    do not depend on this action."""
+
+    def name(self) -> Text:
+        return "action_answer_mixed_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        topic = next(
+            (
+                ranked["name"]
+                for ranked in tracker.latest_message.get("intent_ranking", [])
+                if ranked["name"] in KNOWLEDGE_BASE.topic_titles
+                and ranked.get("confidence", 0.0) >= MIXED_QUESTION_CONFIDENCE
+            ),
+            None,
+        )
+        if topic is None:
+            return []
+        entry = KNOWLEDGE_BASE.answer(topic, named_entity_values(tracker), tracker.latest_message.get("text") or "")
         return send_entry(dispatcher, tracker, entry)
 
 

@@ -130,10 +130,13 @@ class SafetyRules:
     def _correct(self, word: str) -> str:
         if len(word) < FUZZY_MIN_LENGTH or word in self.fuzzy_words:
             return word
-        for target, edits in self.fuzzy_words.items():
-            if abs(len(word) - len(target)) <= edits and edit_distance(word, target) <= edits:
-                return target
-        return word
+        distances = [
+            (edit_distance(word, target), target)
+            for target, edits in self.fuzzy_words.items()
+            if abs(len(word) - len(target)) <= edits
+        ]
+        close = [(d, target) for d, target in distances if d <= self.fuzzy_words[target]]
+        return min(close)[1] if close else word
 
     def matches(self, text: str) -> List[RuleMatch]:
         """Every rule that fires on `text`, most urgent category first."""

@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
     KNOWLEDGE_BASE,
+    ActionAnswerMixedQuestion,
     ActionAnswerQuestion,
     ActionSearchKnowledgeBase,
     ActionTellMore,
@@ -15,7 +16,7 @@ from servers import ROOT
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
-def tracker(intent="ask_link", text="", entities=(), slots=None) -> Tracker:
+def tracker(intent="ask_link", text="", entities=(), slots=None, ranking=()) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": "test",
@@ -24,6 +25,7 @@ def tracker(intent="ask_link", text="", entities=(), slots=None) -> Tracker:
                 "text": text,
                 "intent": {"name": intent, "confidence": 0.9},
                 "entities": [{"entity": e, "value": v} for e, v in entities],
+                "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
             },
             "events": [],
             "paused": False,
@@ -41,7 +43,7 @@ async def run(action, state):
 
 
 def test_actions_are_declared_in_the_domain():
-    for action in (ActionAnswerQuestion(), ActionTellMore(), ActionSearchKnowledgeBase()):
+    for action in (ActionAnswerQuestion(), ActionTellMore(), ActionSearchKnowledgeBase(), ActionAnswerMixedQuestion()):
         assert action.name() in DOMAIN["actions"]
 
 
@@ -115,3 +117,23 @@ async def test_after_a_crisis_answers_keep_help_in_view():
 async def test_ordinary_answers_carry_no_crisis_reminder():
     messages, _ = await run(ActionAnswerQuestion(), tracker("ask_mindfulness", "meditation?"))
     assert [m.get("response") for m in messages] == [None]
+
+
+async def test_question_mixed_with_low_mood_is_answered_after_the_support_reply():
+    messages, events = await run(
+        ActionAnswerMixedQuestion(),
+        tracker(
+            "express_low_mood", "i feel so low and my neck is stiff, would walking help?", [("exercise", "low_impact")],
+            ranking=[("express_low_mood", 0.6), ("ask_exercise", 0.3), ("greet", 0.1)],
+        ),
+    )
+    assert messages[0]["text"].startswith(KNOWLEDGE_BASE.by_id["exercise-low-impact"].text)
+    assert SlotSet("last_topic", "ask_exercise") in events
+
+
+async def test_low_mood_without_a_confident_topic_adds_nothing():
+    messages, events = await run(
+        ActionAnswerMixedQuestion(),
+        tracker("express_low_mood", "i feel so low", ranking=[("express_low_mood", 0.9), ("ask_exercise", 0.05)]),
+    )
+    assert messages == [] and events == []
