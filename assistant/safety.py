@@ -205,7 +205,7 @@ class SafetyNet(GraphComponent):
             "phrases_file": str(PHRASES_FILE),
             # a safety intent anywhere in the classifier's ranking at or above
             # this confidence fires the classifier detector
-            "classifier_threshold": 0.3,
+            "classifier_threshold": 0.5,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
