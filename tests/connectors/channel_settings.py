@@ -1,0 +1,5 @@
+"""The secrets the channel tests switch Slack and Telegram on with (made up)."""
+SLACK_TOKEN = "xoxb-1111111111-2222222222-testtokentesttoken"
+SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TELEGRAM_TOKEN = "123456789:AAEtest-Token_forTheFakeBotApi0123"
+TELEGRAM_SECRET = "telegram-webhook-secret-0123456789"
