@@ -37,6 +37,17 @@ def http(method: str, url: str, body: Any = None, headers: Optional[Dict[str, st
         return status, raw.decode(errors="replace")
 
 
+def write_credentials(path: Path, env: Dict[str, str]) -> None:
+    """credentials.yml plus the channels `env` switches on, written by
+    channels/credentials.py as scripts/run.sh writes it."""
+    result = subprocess.run(
+        [str(BIN / "python"), "-m", "channels.credentials", str(path)],
+        cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"channels.credentials failed: {result.stderr}")
+
+
 class Process:
     """A server process whose output goes to a log file under the test's tmp dir."""
 
@@ -81,18 +92,28 @@ class Stack:
     """An action server and a Rasa server wired together, on free ports."""
 
     def __init__(self, work_dir: Path, env: Optional[Dict[str, str]] = None,
-                 credentials: Optional[str] = None, endpoints_extra: str = "", rasa_args: Optional[List[str]] = None) -> None:
+                 credentials: Optional[str] = None, endpoints_extra: str = "", rasa_args: Optional[List[str]] = None,
+                 endpoints_file: Optional[Path] = None) -> None:
+        """`endpoints_extra` is appended to the generated endpoints.yml (e.g. a
+        tracker store); `endpoints_file` replaces it (e.g. deploy/endpoints.yml),
+        with ACTION_ENDPOINT_URL set to this stack's action server."""
         work_dir.mkdir(parents=True, exist_ok=True)
         self.work_dir = work_dir
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
-        endpoints = work_dir / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f"nlg:\n  type: assistant.nlg.HelplineNLG\n{endpoints_extra}"
-        )
+        actions_url = f"http://127.0.0.1:{self.actions_port}/webhook"
+        env = {**(env or {}), "ACTION_ENDPOINT_URL": actions_url}
+        endpoints = endpoints_file or work_dir / "endpoints.yml"
+        if not endpoints_file:
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "{actions_url}"\n'
+                f"nlg:\n  type: assistant.nlg.HelplineNLG\n{endpoints_extra}"
+            )
         credentials_path = work_dir / "credentials.yml"
-        credentials_path.write_text(credentials if credentials is not None else (ROOT / "credentials.yml").read_text())
+        if credentials is not None:
+            credentials_path.write_text(credentials)
+        else:
+            write_credentials(credentials_path, {**os.environ, **env})
         self.actions = Process(
             "actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
             work_dir, env,
@@ -114,6 +135,17 @@ class Stack:
     def stop(self) -> None:
         self.rasa.stop()
         self.actions.stop()
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on the same port."""
+        self.rasa.stop()
+        self.rasa.start()
+        self.rasa.wait_until(f"{self.url}/webhooks/rest/")
+
+    def start_actions(self) -> None:
+        """Start the action server again after `stack.actions.stop()`."""
+        self.actions.start()
+        self.actions.wait_until(f"http://127.0.0.1:{self.actions_port}/health")
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Post one message to the REST channel; the bot's replies."""
