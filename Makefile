@@ -33,7 +33,7 @@ model: setup
 
 lock: setup           ## re-pin requirements.lock from requirements.in
 	.venv/bin/python -m pip install --quiet -r requirements.in
-	.venv/bin/python -m pip freeze --exclude-editable | sort > requirements.lock
+	.venv/bin/python -m pip freeze --all --exclude-editable | sort > requirements.lock
 
 clean:
 	rm -rf models/*.tar.gz models/spacy-en-lookup models/.training-inputs.sha256 results reports .rasa
