@@ -1,9 +1,11 @@
-"""The spaCy pipeline shared by Rasa, the safety net and KB retrieval.
+"""The spaCy pipeline shared by the safety net and knowledge-base retrieval.
 
 No trained `en_core_web_*` pipeline can be downloaded here (and Rasa 3.6 needs
 spaCy < 3.5), so we build a blank English pipeline with spaCy's rule-based
-tokenizer and the lookup lemmatizer from `spacy-lookups-data`. `rasa train`
-loads it from disk through `SpacyNLP` (see config.yml).
+tokenizer and the lookup lemmatizer from `spacy-lookups-data`. Saved to disk
+(`python -m assistant.nlp`), `SpacyNLP` can load it too: `make eval` with
+--compare-tokenizers trains the NLU pipeline that way against config.yml's
+WhitespaceTokenizer.
 """
 import argparse
 import functools

@@ -6,14 +6,10 @@ cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 model=models/faq-assistant.tar.gz
-spacy_pipeline=models/spacy-en-lookup
 stamp=models/.training-inputs.sha256
-inputs=$( { find data -type f -name '*.yml' | sort; echo config.yml domain.yml assistant/nlp.py assistant/safety.py requirements.lock; } )
+inputs=$( { find data -type f -name '*.yml' | sort; echo config.yml domain.yml assistant/safety.py requirements.lock; } )
 want=$(cat $inputs | sha256sum | cut -d' ' -f1)
 
-if [ ! -f "$spacy_pipeline/config.cfg" ]; then
-  .venv/bin/python -m assistant.nlp "$spacy_pipeline"
-fi
 if [ "${1:-}" != "--force" ] && [ -f "$model" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   echo "==> training data unchanged: using $model"
   exit 0
