@@ -4,8 +4,8 @@ import subprocess
 
 from servers import BIN, MODEL, ROOT
 
-# Held-out macro F1 must not fall below this (measured by `make eval`).
-MIN_MACRO_F1 = 0.84
+# Held-out macro F1 must not fall below this (`make eval` measured 0.892).
+MIN_MACRO_F1 = 0.85
 
 
 def rasa(*args: str, tmp_path=None) -> subprocess.CompletedProcess:
