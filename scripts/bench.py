@@ -30,6 +30,7 @@ import collections
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -195,10 +196,27 @@ async def run_level(url: str, conversations: int, messages: int, tag: str, deadl
 
 # --- profile -------------------------------------------------------------------
 
+# Parts of handling a message, found by a marker in the sampled stacks.
+PROFILE_PARTS = {
+    "NLU + dialogue policies (Rasa's graph)": "rasa/engine/runner/dask.py",
+    "  of which TensorFlow": "tensorflow/",
+    "  of which DIETClassifier": "diet_classifier",
+    "  of which TEDPolicy": "ted_policy",
+    "  of which spaCy": "spacy/",
+    "  of which SafetyNet": "assistant/safety.py",
+    "tracker store (SQLite)": "tracker_store.py",
+    "validating action server responses (jsonschema)": "jsonschema/",
+    "calling the action server (HTTP, JSON)": "actions/action.py",
+    "lock store": "lock_store.py",
+    "NLG": "nlg/",
+}
+
+
 def summarise_profile(raw: Path, out: Path, top: int = 25) -> str:
-    """Self and inclusive time per function from py-spy's collapsed stacks."""
+    """Where the time goes, and self and inclusive time per function, from py-spy's collapsed stacks."""
     inclusive: Dict[str, int] = collections.Counter()
     own: Dict[str, int] = collections.Counter()
+    parts: Dict[str, int] = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -206,11 +224,16 @@ def summarise_profile(raw: Path, out: Path, top: int = 25) -> str:
             continue
         samples = int(count)
         total += samples
-        frames = stack.split(";")
+        for part, marker in PROFILE_PARTS.items():
+            if marker in stack:
+                parts[part] += samples
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
         for frame in set(frames):
             inclusive[frame] += samples
         own[frames[-1]] += samples
-    lines = [f"py-spy samples of the Rasa server: {total} (idle frames excluded)", "", "inclusive %  function"]
+    lines = [f"py-spy samples of the Rasa server: {total} (idle frames excluded)", "", "% of samples  part"]
+    lines += [f"{100 * parts[part] / total:12.1f}  {part}" for part in PROFILE_PARTS] if total else []
+    lines += ["", "inclusive %  function"]
     lines += [f"{100 * n / total:10.1f}  {name}" for name, n in inclusive.most_common(top)] if total else []
     lines += ["", "self %      function"]
     lines += [f"{100 * n / total:10.1f}  {name}" for name, n in own.most_common(top)] if total else []
@@ -333,18 +356,20 @@ def main() -> int:
         with PeakRss({f"{b}/{p}": pid for b, ps in pids.items() for p, pid in ps.items()}) as memory:
             for (mode, think_ms), level in ((m, level) for m in modes.items() for level in levels):
                 for name, bot in bots.items():
-                    profiler = None
-                    if args.profile and name == "ours" and level == TARGET_LEVEL and mode == "back-to-back":
-                        profiler = start_profiler(bot.rasa.popen.pid, 600)  # stopped after the level
                     row = asyncio.run(run_level(bot.url, level, args.messages, f"{mode}-{name}", args.deadline, think_ms))
-                    if profiler:
-                        profiler.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
-                        _, err = profiler.communicate(timeout=120)
-                        if profiler.returncode:
-                            print(f"    py-spy: {err.decode(errors='replace')[-500:]}")
                     results[mode][name].append(row)
                     print(f"    {mode:<13} {name:<6} {level:>3} conversations: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
                           f"{row['throughput_rps']} req/s, {row['errors']} errors", flush=True)
+        if args.profile:
+            # an extra, unmeasured back-to-back run: the sampler costs CPU itself
+            print(f"==> profiling our Rasa server with py-spy at {TARGET_LEVEL} conversations (not measured)")
+            profiler = start_profiler(bots["ours"].rasa.popen.pid, 600)
+            asyncio.run(run_level(bots["ours"].url, TARGET_LEVEL, args.messages, "profile", args.deadline))
+            if profiler:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+                _, err = profiler.communicate(timeout=120)
+                if profiler.returncode:
+                    print(f"    py-spy: {err.decode(errors='replace')[-500:]}")
         for key, peak in memory.peak.items():
             bot, process = key.split("/")
             rss.setdefault(bot, {})[process] = peak

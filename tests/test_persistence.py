@@ -17,7 +17,7 @@ def entry_ids(replies):
 def sqlite_tracker_store(db_path) -> str:
     """endpoints.yml's tracker store, its database file moved to `db_path`."""
     store = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
-    assert (store["type"], store["dialect"]) == ("SQL", "sqlite"), "endpoints.yml must default to SQLite"
+    assert store["type"].endswith("SQLTrackerStore") and store["dialect"] == "sqlite", "endpoints.yml must default to SQLite"
     assert store["db"].startswith("var/"), "the database file must live in the git-ignored var/"
     return yaml.safe_dump({"tracker_store": {**store, "db": str(db_path)}})
 
@@ -56,3 +56,9 @@ def test_restart_keeps_the_conversation(sqlite_stack):
     assert stored_user_texts(stack.db, "persist-1") == [
         "how can exercise help with neck pain and low mood?", "tell me more",
     ]
+
+
+def test_default_store_puts_sqlite_in_write_ahead_log_mode(sqlite_stack):
+    sqlite_stack.say("wal-1", "hello")  # the server has written to the database
+    with sqlite3.connect(sqlite_stack.db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -19,7 +19,7 @@ def endpoints_with_sqlite(tmp_path):
     """The project's endpoints.yml, its SQLite file moved into tmp_path."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     store = endpoints["tracker_store"]
-    assert store["type"] == "SQL" and store["dialect"] == "sqlite", "endpoints.yml must default to SQLite"
+    assert store["type"].endswith("SQLTrackerStore") and store["dialect"] == "sqlite", "endpoints.yml must default to SQLite"
     store["db"] = str(tmp_path / "conversations.db")
     path = tmp_path / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
