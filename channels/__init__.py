@@ -5,7 +5,7 @@ every message checked first (`validation.py`); `slack.py` and `telegram.py`
 are Rasa's connectors with the changes this project needs, switched on by
 environment variables; `credentials.py` writes the credentials file Rasa runs
 with (credentials.yml plus the channels the environment switches on).
-docs/channels.md tells how to set each one up.
+the Channels section of README.md tells how to set each one up.
 """
 import logging
 from typing import Any, Awaitable, Callable, Mapping, Sequence

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "credentials.yml"
 HEADER = (
     "# Written by channels/credentials.py from {base} and the environment:\n"
-    "# do not edit; edit credentials.yml or set the variables in docs/channels.md.\n"
+    "# do not edit; edit credentials.yml or set the variables in the Channels section of README.md.\n"
 )
 
 

@@ -155,7 +155,7 @@ class TelegramInput(RasaTelegramInput):
         if not access_token or not secret_token:
             raise InvalidConfigException(
                 f"The Telegram channel needs an access_token and a secret_token "
-                f"(environment: {TOKEN_ENV}, {SECRET_TOKEN_ENV}); see docs/channels.md."
+                f"(environment: {TOKEN_ENV}, {SECRET_TOKEN_ENV}); see the Channels section of README.md."
             )
         self.secret_token = secret_token
         self.api_url = api_url
@@ -217,7 +217,7 @@ class TelegramInput(RasaTelegramInput):
 async def _set_webhook(env: Mapping[str, str]) -> bool:
     missing = [name for name in (TOKEN_ENV, SECRET_TOKEN_ENV, WEBHOOK_URL_ENV) if not env.get(name)]
     if missing:
-        raise SystemExit(f"error: set {', '.join(missing)} first (see docs/channels.md)")
+        raise SystemExit(f"error: set {', '.join(missing)} first (see the Channels section of README.md)")
     bot = TelegramOutput(env[TOKEN_ENV], env.get(API_URL_ENV) or None)
     try:
         return await bot.register_webhook(env[WEBHOOK_URL_ENV], env[SECRET_TOKEN_ENV])

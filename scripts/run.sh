@@ -8,7 +8,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 RASA_PORT=${RASA_PORT:-5005}
 WEB_PORT=${WEB_PORT:-8080}                          # the website with the chat widget (web/serve.py)
 RASA_PUBLIC_URL=${RASA_PUBLIC_URL:-http://localhost:$RASA_PORT}  # Rasa as the widget's browser reaches it
-# Settings, described in docs/operations.md.
+# Settings, described in README.md, "Operations".
 ACTIONS_PORT=${ACTIONS_PORT:-5055}                  # must match action_endpoint in the endpoints file
 RASA_ENDPOINTS=${RASA_ENDPOINTS:-endpoints.yml}     # deploy/endpoints.yml: PostgreSQL + Redis
 SITE_ORIGIN=${SITE_ORIGIN:-http://localhost:$WEB_PORT}  # the only origin browsers may call from (REST and socket.io)
@@ -30,7 +30,7 @@ trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 trap stop EXIT
 
-# credentials.yml plus Slack/Telegram when their variables are set (docs/channels.md)
+# credentials.yml plus Slack/Telegram when their variables are set (README.md, "Channels")
 credentials=.rasa/effective-credentials.yml
 .venv/bin/python -m channels.credentials "$credentials"
 
